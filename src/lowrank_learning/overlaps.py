@@ -104,28 +104,32 @@ def gram_from_sigma(sigma: Float[Array, "... K"], rank: int) -> Float[Array, "..
     return S.at[..., idx[:, 1], idx[:, 0]].set(sigma)
 
 
-def invariant(S: Float[Array, "... P P"], rank: int) -> Float[Array, "..."]:
+def invariant(S: Float[Array, "... P P"], rank: int) -> Float[Array, ...]:
     """zz + sum_r v_r v_r - mm - sum_r u_r u_r: conserved by linear gradient flow."""
     d = jnp.diagonal(S, axis1=-2, axis2=-1)
-    return d[..., -1] + d[..., rank + 1 : 2 * rank + 1].sum(-1) - d[..., : rank + 1].sum(
-        -1
+    return (
+        d[..., -1]
+        + d[..., rank + 1 : 2 * rank + 1].sum(-1)
+        - d[..., : rank + 1].sum(-1)
     )
 
 
-def pair_invariant(rows_i: Float[Array, "... P"], rows_j: Float[Array, "... P"], rank: int):
+def pair_invariant(
+    rows_i: Float[Array, "... P"], rows_j: Float[Array, "... P"], rank: int
+):
     """K_ij = z_i z_j + sum_r v_ri v_rj - m_i m_j - sum_r u_ri u_rj.
 
     Args:
         rows_i, rows_j: the rows of X for neurons i and j.
     """
-    sign = jnp.concatenate(
-        [-jnp.ones(rank + 1), jnp.ones(rank + 1)]
-    ).astype(rows_i.dtype)
+    sign = jnp.concatenate([-jnp.ones(rank + 1), jnp.ones(rank + 1)]).astype(
+        rows_i.dtype
+    )
     return jnp.sum(sign * rows_i * rows_j, axis=-1)
 
 
 def gaussian_gain(delta: Array) -> Array:
-    """<phi'(h)> for h ~ N(0, Delta) and phi = erf(sqrt(pi)/2 x): 1/sqrt(1 + pi Delta/2)."""
+    """<phi'(h)> for h ~ N(0, Delta), phi = erf(sqrt(pi)/2 x): 1/sqrt(1+pi Delta/2)."""
     return 1.0 / jnp.sqrt(1.0 + jnp.pi * delta / 2.0)
 
 

@@ -32,7 +32,7 @@ class Phase:
 
 
 def experiment_key(seed: int, experiment: str) -> jax.Array:
-    """Root key of an experiment: the config seed folded with a stable hash of its name."""
+    """Root key of an experiment: the seed folded with a stable hash of its name."""
     return jax.random.fold_in(jax.random.PRNGKey(seed), zlib.crc32(experiment.encode()))
 
 

@@ -120,6 +120,7 @@ def run_descent(
     activation: str,
     chunk: int = 1000,
     report=None,
+    interval: float = 10.0,
 ):
     """Walk a protocol in overlap space with one of the discrete descents.
 
@@ -129,6 +130,7 @@ def run_descent(
         protocol: phases shared with the simulation.
         trials_root: key of the trial stream (the simulation's).
         report: optional callable receiving progress lines.
+        interval: least number of seconds between two progress lines.
 
     Returns:
         (S, loss): S of shape (E+1, P, P) and loss of shape (E+1,), where
@@ -140,7 +142,7 @@ def run_descent(
     if method == "flow":
         return run_flow(S0, protocol, rank, activation)
     total = sum(p.epochs for p in protocol)
-    progress = Progress(report, total)
+    progress = Progress(report, total, interval)
     S = jnp.asarray(S0)
     losses, states = [], []
     start = 0
@@ -212,7 +214,11 @@ def run_flow(S0, protocol, rank: int, activation: str, rtol=1e-9, atol=1e-12):
         if not sol.success:
             raise FloatingPointError(f"flow integration failed: {sol.message}")
         Ss = np.asarray(gram_from_sigma(jnp.asarray(sol.y.T), rank))
-        loss_fn = jax.jit(jax.vmap(lambda S_: reduced_loss(S_, batch, task, rank, activation)))
+        loss_fn = jax.vmap(
+            partial(
+                reduced_loss, batch=batch, task=task, rank=rank, activation=activation
+            )
+        )
         phase_loss = np.asarray(loss_fn(jnp.asarray(Ss)))
         states.append(Ss[:-1])
         losses.append(phase_loss[:-1])

@@ -40,7 +40,17 @@ def network_loss(X, batch: Batch, task: Task, rank: int, activation: str):
     static_argnames=("task", "rank", "activation", "optimizer", "tracked", "unroll"),
 )
 def _train_chunk(
-    carry, epochs, trials_root, lr, *, task, rank, activation, optimizer, tracked, unroll
+    carry,
+    epochs,
+    trials_root,
+    lr,
+    *,
+    task,
+    rank,
+    activation,
+    optimizer,
+    tracked,
+    unroll,
 ):
     n = carry[0].shape[0]
     rows = np.asarray(tracked, dtype=np.int32)
@@ -76,6 +86,7 @@ def train(
     chunk: int = 200,
     unroll: int = 1,
     report=None,
+    interval: float = 10.0,
 ) -> dict:
     """Train the full network through a protocol.
 
@@ -89,6 +100,7 @@ def train(
         chunk: epochs per compiled call.
         unroll: unroll factor of the time scan inside an epoch.
         report: optional callable receiving progress lines.
+        interval: least number of seconds between two progress lines.
 
     Returns:
         dict with 'loss' (E+1,), 'gram' (E+1, P, P), 'tracked' (E+1, n, P),
@@ -101,7 +113,7 @@ def train(
     """
     tracked = tuple(int(i) for i in tracked_neurons)
     total = sum(p.epochs for p in protocol)
-    progress = Progress(report, total)
+    progress = Progress(report, total, interval)
     X = jnp.asarray(X0)
     adam_state = _ADAM.init(X)
     losses, grams, rows = [], [], []

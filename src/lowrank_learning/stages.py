@@ -1,0 +1,319 @@
+"""The pipeline stages as functions from config and inputs to datasets.
+
+Each Snakemake rule's script is a thin wrapper over one function here, so
+every stage can be run and tested without Snakemake. Stages never print;
+they take an optional ``report`` callable for progress lines.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import xarray as xr
+
+from . import network, overlaps, protocol, store, theory, train
+from .tasks import Task
+
+
+def configure_precision(exp_cfg: dict) -> str:
+    """Switch JAX to float64 when the experiment asks for it; return the dtype name.
+
+    Must run before any array is created in the process.
+    """
+    jax.config.update("jax_enable_x64", bool(exp_cfg.get("float64", False)))
+    return "float64" if exp_cfg.get("float64", False) else "float32"
+
+
+def device_name() -> str:
+    """The JAX device the stage runs on, e.g. 'cpu' or 'cuda:0'."""
+    dev = jax.devices()[0]
+    return f"{dev.platform}:{dev.id}"
+
+
+# ----------------------------------------------------------------------- init
+
+
+def init_stage(name: str, exp: dict, seed: int) -> xr.Dataset:
+    """Initial vectors of an experiment, drawn from its 'init' key stream."""
+    net = exp["network"]
+    root = protocol.experiment_key(seed, name)
+    key = protocol.stream_key(root, "init")
+    if net["init"] != "normal":
+        raise ValueError(
+            f"network.init = {net['init']!r} is not supported by this stage; "
+            "use 'normal'"
+        )
+    X = np.asarray(network.init_vectors(key, net["N"], net["rank"]))
+    labels = network.vector_labels(net["rank"])
+    ds = xr.Dataset(
+        {"X": (("vector", "neuron"), X.T)},
+        coords={"vector": labels, "neuron": np.arange(net["N"])},
+    )
+    store.describe(ds["X"], "network vectors m, u_r, v_r, z (columns of X)")
+    ds.attrs.update(
+        store.provenance(
+            net,
+            experiment=name,
+            seed=seed,
+            N=net["N"],
+            rank=net["rank"],
+            activation=net["activation"],
+            init=net["init"],
+        )
+    )
+    return ds
+
+
+# ---------------------------------------------------------------------- train
+
+
+def _probe_trials(exp: dict, prot, key) -> dict[str, tuple]:
+    """Probe trials for the figures: each task's own trial, and for filter
+    tasks also a white-noise input with its filtered target."""
+    probes = {}
+    seen = set()
+    for i, phase in enumerate(prot):
+        if phase.task_name in seen:
+            continue
+        seen.add(phase.task_name)
+        task: Task = phase.task.without_noise()
+        k_trial, k_random = jax.random.split(jax.random.fold_in(key, i))
+        batch = task.sample(k_trial)
+        probes[phase.task_name] = (batch.inputs[0], batch.targets[0], batch.mask[0])
+        if task.kind in ("filter", "oscillation"):
+            x = jax.random.normal(k_random, (1, task.steps))
+            y = task.filter_response(x)
+            probes[f"{phase.task_name}_random"] = (x[0], y[0], jnp.ones(task.steps))
+    return probes
+
+
+def _probe_dataset(probes: dict, dt: float) -> xr.Dataset:
+    names = list(probes)
+    arr = {
+        k: np.stack([np.asarray(probes[n][i]) for n in names])
+        for i, k in enumerate(("probe_input", "probe_target", "probe_mask"))
+    }
+    steps = arr["probe_input"].shape[1]
+    ds = xr.Dataset(
+        {k: (("probe", "time"), v) for k, v in arr.items()},
+        coords={"probe": names, "time": dt * np.arange(steps)},
+    )
+    ds["time"].attrs.update(long_name="time of output y[t]", units="s")
+    store.describe(ds["probe_input"], "probe trial input x[t]")
+    store.describe(ds["probe_target"], "probe trial target y*[t]")
+    store.describe(ds["probe_mask"], "probe trial loss mask")
+    return ds
+
+
+def train_stage(
+    name: str, exp: dict, seed: int, init: xr.Dataset, report=None, interval=10.0
+):
+    """Train the full network through the experiment's protocol."""
+    net = exp["network"]
+    rank, act = net["rank"], net["activation"]
+    root = protocol.experiment_key(seed, name)
+    prot = protocol.build_protocol(exp)
+    X0 = jnp.asarray(init["X"].values.T)
+    opts = exp["train"]
+    pairs = [tuple(p) for p in opts["track_pairs"]]
+    for i, j in pairs:
+        if max(i, j) >= net["N"]:
+            raise ValueError(
+                f"train.track_pairs entry [{i}, {j}] names a neuron >= N = "
+                f"{net['N']}; pick indices in 0..{net['N'] - 1}"
+            )
+    tracked = sorted({i for p in pairs for i in p})
+
+    result = train.train(
+        X0,
+        prot,
+        protocol.stream_key(root, "trials"),
+        rank,
+        act,
+        snapshot_stride=opts["snapshot_stride"],
+        tracked_neurons=tuple(tracked),
+        chunk=opts["chunk"],
+        unroll=opts["unroll"],
+        report=report,
+        interval=interval,
+    )
+
+    probes = _probe_trials(exp, prot, protocol.stream_key(root, "probe"))
+    inputs = jnp.stack([p[0] for p in probes.values()])
+    X_end = jnp.asarray(result["snapshots"][-1])
+    out0 = network.rollout(X0, inputs, rank, act, exp["dt"])
+    out1 = network.rollout(X_end, inputs, rank, act, exp["dt"])
+
+    labels = network.vector_labels(rank)
+    total = protocol.total_epochs(prot)
+    ds = _probe_dataset(probes, exp["dt"])
+    ds = ds.assign_coords(
+        epoch=np.arange(total + 1),
+        vector=labels,
+        vector_b=labels,
+        epoch_saved=result["snapshot_epochs"],
+        neuron=np.arange(net["N"]),
+        tracked_neuron=np.asarray(tracked, dtype=np.int64),
+        phase_index=np.arange(len(prot)),
+    )
+    ds["loss"] = ("epoch", result["loss"])
+    ds["gram"] = (("epoch", "vector", "vector_b"), result["gram"])
+    ds["X"] = (
+        ("epoch_saved", "vector", "neuron"),
+        result["snapshots"].transpose(0, 2, 1),
+    )
+    ds["tracked_rows"] = (("epoch", "tracked_neuron", "vector"), result["tracked"])
+    ds["phase"] = ("epoch", protocol.phase_of_epoch(prot))
+    ds["phase_task"] = ("phase_index", [p.task_name for p in prot])
+    ds["phase_epochs"] = ("phase_index", [p.epochs for p in prot])
+    ds["phase_lr"] = ("phase_index", [p.lr for p in prot])
+    ds["phase_optimizer"] = ("phase_index", [p.optimizer for p in prot])
+    ds["phase_target_noise"] = ("phase_index", [p.task.target_noise for p in prot])
+    ds["probe_output_initial"] = (("probe", "time"), np.asarray(out0))
+    ds["probe_output_final"] = (("probe", "time"), np.asarray(out1))
+    store.describe(ds["loss"], "training loss before the epoch's update")
+    store.describe(ds["gram"], "Gram matrix S = X^T X / N before the epoch's update")
+    store.describe(ds["X"], "saved network vectors")
+    store.describe(ds["tracked_rows"], "rows of X of tracked neurons")
+    store.describe(ds["phase"], "protocol phase index of the epoch")
+    store.describe(ds["phase_task"], "task label of the phase")
+    store.describe(ds["phase_epochs"], "epochs in the phase")
+    store.describe(ds["phase_lr"], "overlap-space learning rate of the phase")
+    store.describe(ds["phase_optimizer"], "optimiser of the phase")
+    store.describe(ds["phase_target_noise"], "target noise std of the phase")
+    store.describe(ds["probe_output_initial"], "network output before training")
+    store.describe(ds["probe_output_final"], "network output after training")
+    ds.attrs.update(
+        store.provenance(
+            exp,
+            experiment=name,
+            seed=seed,
+            N=net["N"],
+            rank=rank,
+            activation=act,
+            dt=exp["dt"],
+            track_pairs=pairs,
+        )
+    )
+    return ds
+
+
+# ------------------------------------------------------------------- overlaps
+
+
+def overlaps_stage(train_ds: xr.Dataset) -> xr.Dataset:
+    """Labelled overlaps, visibility, invariants and pair invariants."""
+    exp = store.experiment_config(train_ds)
+    rank, act = exp["network"]["rank"], exp["network"]["activation"]
+    S = train_ds["gram"].values
+    sigma = np.asarray(overlaps.sigma_from_gram(S, rank))
+    inv = np.asarray(overlaps.invariant(S, rank))
+
+    ds = xr.Dataset(
+        {
+            "sigma": (("epoch", "overlap"), sigma),
+            "loss": ("epoch", train_ds["loss"].values),
+            "phase": ("epoch", train_ds["phase"].values),
+            "invariant": ("epoch", inv),
+            "invariant_drift": ("epoch", inv - inv[0]),
+        },
+        coords={
+            "epoch": train_ds["epoch"].values,
+            "overlap": overlaps.overlap_labels(rank),
+            "visible": ("overlap", overlaps.visible(rank, act)),
+        },
+    )
+    store.describe(ds["sigma"], "overlap sigma_ab = a.b / N")
+    store.describe(ds["loss"], "training loss")
+    store.describe(ds["phase"], "protocol phase index")
+    store.describe(ds["invariant"], "zz + sum_r v_r v_r - mm - sum_r u_r u_r")
+    store.describe(ds["invariant_drift"], "invariant minus its epoch-0 value")
+    ds["visible"].attrs.update(long_name="overlap is loss-visible", units="1")
+
+    pairs = [tuple(p) for p in exp["train"]["track_pairs"]]
+    if pairs:
+        rows = train_ds["tracked_rows"]
+        K = np.stack(
+            [
+                np.asarray(
+                    overlaps.pair_invariant(
+                        rows.sel(tracked_neuron=i).values,
+                        rows.sel(tracked_neuron=j).values,
+                        rank,
+                    )
+                )
+                for i, j in pairs
+            ],
+            axis=-1,
+        )
+        ds = ds.assign_coords(pair=[f"{i}-{j}" for i, j in pairs])
+        ds["K"] = (("epoch", "pair"), K)
+        store.describe(ds["K"], "K_ij = z_i z_j + v_i v_j - m_i m_j - u_i u_j")
+    ds.attrs.update(
+        store.provenance(
+            exp, experiment=train_ds.attrs["experiment"], N=exp["network"]["N"]
+        )
+    )
+    return ds
+
+
+# --------------------------------------------------------------------- theory
+
+
+def theory_stage(
+    name: str, exp: dict, seed: int, train_ds: xr.Dataset, report=None, interval=10.0
+):
+    """Overlap-space descents from the simulation's epoch-0 overlaps."""
+    net = exp["network"]
+    rank, act = net["rank"], net["activation"]
+    root = protocol.experiment_key(seed, name)
+    prot = protocol.build_protocol(exp)
+    S0 = jnp.asarray(train_ds["gram"].values[0])
+    trials = protocol.stream_key(root, "trials")
+    opts = exp["theory"]
+    methods = list(opts["methods"])
+
+    sigmas, losses, outputs = [], [], []
+    inputs = jnp.asarray(train_ds["probe_input"].values)
+    for method in methods:
+        if method == "flow":
+            S, loss = theory.run_flow(S0, prot, rank, act, rtol=opts["flow_rtol"])
+        else:
+            S, loss = theory.run_descent(
+                method,
+                S0,
+                prot,
+                trials,
+                rank,
+                act,
+                chunk=opts["chunk"],
+                report=report,
+                interval=interval,
+            )
+        sigmas.append(np.asarray(overlaps.sigma_from_gram(S, rank)))
+        losses.append(loss)
+        y = overlaps.reduced_rollout(jnp.asarray(S[-1]), inputs, rank, act, exp["dt"])
+        outputs.append(np.asarray(y))
+
+    ds = xr.Dataset(
+        {
+            "sigma": (("method", "epoch", "overlap"), np.stack(sigmas)),
+            "loss": (("method", "epoch"), np.stack(losses)),
+            "probe_output_final": (("method", "probe", "time"), np.stack(outputs)),
+        },
+        coords={
+            "method": methods,
+            "epoch": train_ds["epoch"].values,
+            "overlap": overlaps.overlap_labels(rank),
+            "visible": ("overlap", overlaps.visible(rank, act)),
+            "probe": train_ds["probe"].values,
+            "time": train_ds["time"].values,
+        },
+    )
+    store.describe(ds["sigma"], "overlaps predicted in overlap space")
+    store.describe(ds["loss"], "reduced-network loss before the epoch's update")
+    store.describe(ds["probe_output_final"], "reduced-network output, final overlaps")
+    ds["visible"].attrs.update(long_name="overlap is loss-visible", units="1")
+    ds.attrs.update(store.provenance(exp, experiment=name, seed=seed))
+    return ds

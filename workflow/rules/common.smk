@@ -1,0 +1,49 @@
+# Shared helpers: config validation, experiment lists, per-rule parameters.
+
+from pathlib import Path
+
+from lowrank_learning import config as lrl_config
+
+SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
+lrl_config.validate(config, lrl_config.load_schema(SCHEMA))
+
+EXPERIMENTS = sorted(config["experiments"])
+FIGURE_FORMATS = ["pdf", "png"]
+
+
+wildcard_constraints:
+    exp="|".join(EXPERIMENTS) or "no-experiments",
+
+
+def experiment(wildcards):
+    return config["experiments"][wildcards.exp]
+
+
+def init_params(wildcards):
+    exp = experiment(wildcards)
+    return {"network": exp["network"], "float64": exp["float64"]}
+
+
+def train_params(wildcards):
+    """Everything training depends on; theory settings excluded on purpose."""
+    exp = experiment(wildcards)
+    return {k: v for k, v in exp.items() if k not in ("theory", "description")}
+
+
+def theory_params(wildcards):
+    """Everything the theory depends on; training bookkeeping excluded."""
+    exp = experiment(wildcards)
+    return {k: v for k, v in exp.items() if k not in ("train", "description")}
+
+
+def figure_outputs(name):
+    return expand("figures/{name}.{ext}", name=name, ext=FIGURE_FORMATS)
+
+
+def stage_file(stage, exp):
+    if exp not in config["experiments"]:
+        raise ValueError(
+            f"this figure needs experiment {exp!r}, which the config does not "
+            f"define (it defines {EXPERIMENTS}); add it under 'experiments'"
+        )
+    return f"data/{stage}/{exp}.nc"

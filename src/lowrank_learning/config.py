@@ -95,6 +95,8 @@ def validate(config: dict, schema: dict | None = None) -> dict:
     for name, exp in config.get("experiments", {}).items():
         try:
             n_steps(exp["t_max"], exp["dt"])
+            if exp["train"].get("probe_t_max"):
+                n_steps(exp["train"]["probe_t_max"], exp["dt"])
             build_protocol(exp)
         except ValueError as err:
             raise ConfigError(f"config experiments.{name}: {err}") from None

@@ -126,3 +126,36 @@ def rollout(
     if return_states:
         return ys, jnp.swapaxes(hs, 0, 1)
     return ys
+
+
+def balanced_vectors(key: Array, n_neurons: int) -> Float[Array, "N 4"]:
+    """Rank-1 'balanced' initialisation: sigma_zu = sigma_vm, sigma_mu = sigma_zv.
+
+    m, u, v are i.i.d. normal vectors rescaled to norm sqrt(N). z is then
+    built directly (no rejection sampling): z = c_u u + c_v v + z_perp with
+    (c_u, c_v) solving [z.u, z.v] / N = [sigma_vm, sigma_mu] in the Gram
+    matrix of {u, v}, and z_perp a random normal vector projected off
+    span{u, v} and scaled so that |z|^2 = N. Both pairs are then equal to
+    round-off, hence of the same sign.
+
+    Raises:
+        ValueError: if N is so small that the required overlaps leave no
+            norm for z_perp (needs c^T G c < 1).
+    """
+    key_q, key_z = jax.random.split(key)
+    X = init_vectors(key_q, n_neurons, 1)
+    m, u, v = X[:, 0], X[:, 1], X[:, 2]
+    n = n_neurons
+    B = jnp.stack([u, v], axis=1)
+    G = B.T @ B / n
+    c = jnp.linalg.solve(G, jnp.array([v @ m / n, m @ u / n]))
+    fixed = c @ G @ c
+    if not float(fixed) < 1.0:
+        raise ValueError(
+            f"balanced initialisation needs |z|^2/N = 1 > {float(fixed):.3g}, the "
+            f"norm already fixed by the overlaps; N = {n} is too small, raise N"
+        )
+    w = jax.random.normal(key_z, (n,))
+    w = w - B @ jnp.linalg.solve(B.T @ B, B.T @ w)
+    z = B @ c + w * jnp.sqrt((1.0 - fixed) * n / (w @ w))
+    return jnp.stack([m, u, v, z], axis=1)

@@ -7,6 +7,8 @@ they take an optional ``report`` callable for progress lines.
 
 from __future__ import annotations
 
+import dataclasses
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -34,23 +36,63 @@ def device_name() -> str:
 # ----------------------------------------------------------------------- init
 
 
-def init_stage(name: str, exp: dict, seed: int) -> xr.Dataset:
-    """Initial vectors of an experiment, drawn from its 'init' key stream."""
-    net = exp["network"]
-    root = protocol.experiment_key(seed, name)
-    key = protocol.stream_key(root, "init")
-    if net["init"] != "normal":
+INIT_SCHEMES = ("normal", "balanced", "degenerate")
+
+
+def initial_vectors(name: str, net: dict, seed: int) -> np.ndarray:
+    """Initial X (N, 2R+2) of a network config, from the 'init' key stream.
+
+    The stream is named by ``net['init_key']`` (the experiment's name when
+    empty), so experiments that must start from the same vectors (theta1 and
+    theta2 of E2, the three optimisers of E7) share one key.
+
+    Schemes: 'normal' (i.i.d. normal, norm sqrt(N)); 'balanced' (rank 1,
+    sigma_zu = sigma_vm and sigma_mu = sigma_zv, see
+    ``network.balanced_vectors``); 'degenerate' (rank 1, the 'normal' draw
+    transformed by ``degeneracy.equivalent_network`` to the targets
+    ``net['degenerate']`` = {uu, mu}, keeping every visible overlap).
+
+    Raises:
+        ValueError: for an unknown scheme or a rank-1 scheme at rank > 1.
+    """
+    scheme = net["init"]
+    if scheme not in INIT_SCHEMES:
         raise ValueError(
-            f"network.init = {net['init']!r} is not supported by this stage; "
-            "use 'normal'"
+            f"network.init = {scheme!r} is unknown; use one of {INIT_SCHEMES}"
         )
+    if scheme != "normal" and net["rank"] != 1:
+        raise ValueError(
+            f"network.init = {scheme!r} is defined for rank 1 only, got rank "
+            f"{net['rank']}; use init 'normal' or rank 1"
+        )
+    root = protocol.experiment_key(seed, net.get("init_key") or name)
+    key = protocol.stream_key(root, "init")
+    if scheme == "balanced":
+        return np.asarray(network.balanced_vectors(key, net["N"]))
     X = np.asarray(network.init_vectors(key, net["N"], net["rank"]))
+    if scheme == "degenerate":
+        from .degeneracy import equivalent_network
+
+        targets = net["degenerate"]
+        X = np.asarray(equivalent_network(X, targets["uu"], targets["mu"]))
+    return X
+
+
+def init_stage(name: str, exp: dict, seed: int) -> xr.Dataset:
+    """Initial vectors of an experiment, with their overlaps in the attrs."""
+    net = exp["network"]
+    X = initial_vectors(name, net, seed)
     labels = network.vector_labels(net["rank"])
     ds = xr.Dataset(
         {"X": (("vector", "neuron"), X.T)},
         coords={"vector": labels, "neuron": np.arange(net["N"])},
     )
     store.describe(ds["X"], "network vectors m, u_r, v_r, z (columns of X)")
+    sigma = np.asarray(overlaps.sigma_from_gram(X.T @ X / net["N"], net["rank"]))
+    achieved = {
+        f"sigma_{lab}": float(val)
+        for lab, val in zip(overlaps.overlap_labels(net["rank"]), sigma, strict=True)
+    }
     ds.attrs.update(
         store.provenance(
             net,
@@ -60,6 +102,7 @@ def init_stage(name: str, exp: dict, seed: int) -> xr.Dataset:
             rank=net["rank"],
             activation=net["activation"],
             init=net["init"],
+            **achieved,
         )
     )
     return ds
@@ -68,16 +111,19 @@ def init_stage(name: str, exp: dict, seed: int) -> xr.Dataset:
 # ---------------------------------------------------------------------- train
 
 
-def _probe_trials(exp: dict, prot, key) -> dict[str, tuple]:
-    """Probe trials for the figures: each task's own trial, and for filter
-    tasks also a white-noise input with its filtered target."""
+def _probe_trials(prot, key, t_max=None) -> dict[str, tuple]:
+    """Probe trials for the figures: one trial of each task (``t_max`` long
+    when given), and for filter tasks also a white-noise input with its
+    filtered target."""
     probes = {}
     seen = set()
     for i, phase in enumerate(prot):
         if phase.task_name in seen:
             continue
         seen.add(phase.task_name)
-        task: Task = phase.task.without_noise()
+        task: Task = dataclasses.replace(
+            phase.task.without_noise(), t_max=t_max or phase.task.t_max, batch=1
+        )
         k_trial, k_random = jax.random.split(jax.random.fold_in(key, i))
         batch = task.sample(k_trial)
         probes[phase.task_name] = (batch.inputs[0], batch.targets[0], batch.mask[0])
@@ -139,7 +185,9 @@ def train_stage(
         interval=interval,
     )
 
-    probes = _probe_trials(exp, prot, protocol.stream_key(root, "probe"))
+    probes = _probe_trials(
+        prot, protocol.stream_key(root, "probe"), opts.get("probe_t_max")
+    )
     inputs = jnp.stack([p[0] for p in probes.values()])
     X_end = jnp.asarray(result["snapshots"][-1])
     out0 = network.rollout(X0, inputs, rank, act, exp["dt"])

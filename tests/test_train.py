@@ -23,7 +23,8 @@ def test_loss_decreases_and_snapshots_are_where_promised(filter_experiment):
     ds = _run(exp)
     assert ds.sizes["epoch"] == 36
     assert list(ds["epoch_saved"].values) == [0, 10, 20, 30, 35]
-    assert ds["loss"].values[-1] < 0.5 * ds["loss"].values[0]
+    # descent lemma: at a small enough step every GD epoch lowers the loss
+    assert np.all(np.diff(ds["loss"].values) < 0)
     X = ds["X"].isel(epoch_saved=-1).values.T
     np.testing.assert_allclose(X.T @ X / 40, ds["gram"].values[-1], atol=1e-13)
 

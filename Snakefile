@@ -25,6 +25,9 @@ include: "workflow/rules/train.smk"
 include: "workflow/rules/overlaps.smk"
 include: "workflow/rules/theory.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/erf.smk"
+include: "workflow/rules/memory.smk"
+include: "workflow/rules/twins.smk"
 
 
 rule all:

@@ -111,6 +111,16 @@ def _loss_at(S, epoch, trials_root, *, task, rank, activation):
     return reduced_loss(S, batch, task, rank, activation)
 
 
+def _require_gradient_descent(protocol):
+    for i, phase in enumerate(protocol):
+        if phase.optimizer != "gd":
+            raise ValueError(
+                f"the overlap-space theory describes gradient descent, but phase "
+                f"{i} ({phase.task_name}) uses {phase.optimizer!r}; no theory "
+                "stage can follow it (drop the theory figures for this experiment)"
+            )
+
+
 def run_descent(
     method: str,
     S0,
@@ -139,6 +149,7 @@ def run_descent(
     Raises:
         FloatingPointError: naming the epoch where the loss stops being finite.
     """
+    _require_gradient_descent(protocol)
     if method == "flow":
         return run_flow(S0, protocol, rank, activation)
     total = sum(p.epochs for p in protocol)
@@ -183,6 +194,7 @@ def run_flow(S0, protocol, rank: int, activation: str, rtol=1e-9, atol=1e-12):
     Raises:
         ValueError: for a task with random trials.
     """
+    _require_gradient_descent(protocol)
     S = np.asarray(S0, dtype=np.float64)
     states, losses = [], []
     for phase in protocol:

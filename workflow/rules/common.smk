@@ -9,6 +9,8 @@ lrl_config.validate(config, lrl_config.load_schema(SCHEMA))
 
 EXPERIMENTS = sorted(config["experiments"])
 FIGURE_FORMATS = ["pdf", "png"]
+# Every figure rule file appends its outputs here; `rule all` builds them.
+FIGURES = []
 
 
 wildcard_constraints:

@@ -1,6 +1,7 @@
-# Stage 5: figures, drawn only from stage outputs (restyling reruns nothing else).
+# Stage 5: figures of the linear study, drawn only from stage outputs (restyling
+# reruns nothing else).
 
-FIGURES = (
+FIGURES += (
     figure_outputs("fig01c_three_descents")
     + figure_outputs("fig05_linear_filter")
     + figure_outputs("fig12_rank2")

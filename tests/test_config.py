@@ -104,6 +104,22 @@ def paper():
             r"experiments\.linear_filter\.phases = \[\] is invalid",
         ),
         (
+            lambda c: c["experiments"]["linear_filter"].update(batch=0),
+            r"experiments\.linear_filter\.batch = 0 is invalid",
+        ),
+        (
+            lambda c: c["experiments"]["linear_filter"]["tasks"].update(
+                D={"kind": "decision", "coherences": []}
+            ),
+            r"experiments\.linear_filter\.tasks\.D\.coherences = \[\] is invalid",
+        ),
+        (
+            lambda c: c["experiments"]["linear_filter"]["tasks"]["A"].update(
+                kind="flip-flop"
+            ),
+            r"tasks\.A\.kind = 'flip-flop' is invalid",
+        ),
+        (
             lambda c: c["experiments"]["linear_filter"]["phases"][0].update(task="Z"),
             r"phases\[0\]\.task = 'Z' is not defined under 'tasks'",
         ),

@@ -92,6 +92,14 @@ def validate(config: dict, schema: dict | None = None) -> dict:
         # Default-filling happens during validation, so the first error in
         # path order is the most specific root cause.
         raise ConfigError(_message(errors[0]))
+    if "finite_size" in config:
+        derived = finite_size_experiments(config)
+        clash = sorted(set(derived) & set(config["experiments"]))
+        if clash:
+            raise ConfigError(
+                f"experiment name(s) {clash} are reserved for the finite-N "
+                "check; rename them"
+            )
     for name, exp in config.get("experiments", {}).items():
         try:
             n_steps(exp["t_max"], exp["dt"])
@@ -101,6 +109,52 @@ def validate(config: dict, schema: dict | None = None) -> dict:
         except ValueError as err:
             raise ConfigError(f"config experiments.{name}: {err}") from None
     return config
+
+
+def finite_size_name(n_neurons: int, seed: int) -> str:
+    """Experiment name of one run of the finite-N check."""
+    return f"finite_size_N{n_neurons}_seed{seed}"
+
+
+def finite_size_experiments(config: dict) -> dict[str, dict]:
+    """The runs of the finite-N check as ordinary experiment configs.
+
+    Each is the base experiment with N replaced, one phase of
+    ``finite_size.epochs`` epochs, its own name (hence its own initial
+    vectors and trials), one theory method, short probes and a single
+    final snapshot.
+
+    Raises:
+        ConfigError: if the base experiment does not exist or has more than
+            one phase.
+    """
+    fs = config["finite_size"]
+    base_name = fs["base"]
+    if not base_name:
+        return {}
+    if base_name not in config["experiments"]:
+        raise ConfigError(
+            f"config key finite_size.base = {base_name!r} names no experiment "
+            f"(defined: {sorted(config['experiments'])}); fix the name"
+        )
+    base = config["experiments"][base_name]
+    if len(base["phases"]) != 1:
+        raise ConfigError(
+            f"config key finite_size.base = {base_name!r} has "
+            f"{len(base['phases'])} phases; the finite-N check needs a "
+            "single-phase experiment"
+        )
+    runs = {}
+    for n in fs["N"]:
+        for seed in range(fs["seeds"]):
+            exp = copy.deepcopy(base)
+            exp["description"] = f"finite-N check: {base_name} at N = {n}, seed {seed}"
+            exp["network"].update(N=n, init_key="")
+            exp["phases"][0]["epochs"] = fs["epochs"]
+            exp["train"].update(snapshot_stride=fs["epochs"], probe_t_max=None)
+            exp["theory"]["methods"] = [fs["method"]]
+            runs[finite_size_name(n, seed)] = exp
+    return runs
 
 
 def load(path, overrides: dict | None = None) -> dict:

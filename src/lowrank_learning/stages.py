@@ -14,7 +14,7 @@ import jax.numpy as jnp
 import numpy as np
 import xarray as xr
 
-from . import network, overlaps, protocol, store, theory, train
+from . import analysis, network, overlaps, protocol, store, theory, train
 from .tasks import Task
 
 
@@ -298,10 +298,63 @@ def overlaps_stage(train_ds: xr.Dataset) -> xr.Dataset:
         ds = ds.assign_coords(pair=[f"{i}-{j}" for i, j in pairs])
         ds["K"] = (("epoch", "pair"), K)
         store.describe(ds["K"], "K_ij = z_i z_j + v_i v_j - m_i m_j - u_i u_j")
+    ds = ds.merge(_gaussianity(train_ds, exp))
+    ds = ds.merge(_reduced_probe_outputs(train_ds, exp))
     ds.attrs.update(
         store.provenance(
             exp, experiment=train_ds.attrs["experiment"], N=exp["network"]["N"]
         )
+    )
+    return ds
+
+
+QQ_SEED = 20260513  # fixed seed of the simulated Q-Q threshold (reproducible)
+
+
+def _gaussianity(train_ds: xr.Dataset, exp: dict) -> xr.Dataset:
+    """Q-Q correlation r, skewness and excess kurtosis of every saved vector.
+
+    The threshold ``qq_threshold`` is the 1st percentile of r over 2000
+    samples of N i.i.d. normal entries (simulated with a fixed seed): an r
+    below it is rarer than 1 % for truly Gaussian vectors of this size.
+    """
+    X = train_ds["X"].values  # (epoch_saved, vector, neuron)
+    labels = list(train_ds["vector"].values)
+    stats = {"qq_r": "r", "skewness": "skewness", "excess_kurtosis": "excess_kurtosis"}
+    out = {name: np.empty(X.shape[:2]) for name in stats}
+    for e in range(X.shape[0]):
+        table = analysis.gaussianity_table(X[e].T, labels)
+        for name, key in stats.items():
+            out[name][e] = [table[lab][key] for lab in labels]
+    ds = xr.Dataset(
+        {name: (("epoch_saved", "vector"), val) for name, val in out.items()},
+        coords={"epoch_saved": train_ds["epoch_saved"].values, "vector": labels},
+    )
+    n = X.shape[-1]
+    ds["qq_threshold"] = ((), analysis.qq_threshold(n, QQ_SEED))
+    store.describe(ds["qq_r"], "normal Q-Q correlation of the vector's entries")
+    store.describe(ds["skewness"], "skewness of the vector's entries")
+    store.describe(ds["excess_kurtosis"], "excess kurtosis of the vector's entries")
+    store.describe(
+        ds["qq_threshold"], f"1st percentile of Q-Q r for {n} i.i.d. normal entries"
+    )
+    return ds
+
+
+def _reduced_probe_outputs(train_ds: xr.Dataset, exp: dict) -> xr.Dataset:
+    """Output of the reduced network built from the simulation's final overlaps,
+    on the probe trials (the 'reduced' curves of figures 4a and 8)."""
+    rank, act = exp["network"]["rank"], exp["network"]["activation"]
+    S = jnp.asarray(train_ds["gram"].values[-1])
+    inputs = jnp.asarray(train_ds["probe_input"].values)
+    y = overlaps.reduced_rollout(S, inputs, rank, act, exp["dt"])
+    ds = xr.Dataset(
+        {"probe_output_reduced": (("probe", "time"), np.asarray(y))},
+        coords={"probe": train_ds["probe"].values, "time": train_ds["time"].values},
+    )
+    store.describe(
+        ds["probe_output_reduced"],
+        "reduced-network output from final simulated overlaps",
     )
     return ds
 
@@ -364,4 +417,117 @@ def theory_stage(
     store.describe(ds["probe_output_final"], "reduced-network output, final overlaps")
     ds["visible"].attrs.update(long_name="overlap is loss-visible", units="1")
     ds.attrs.update(store.provenance(exp, experiment=name, seed=seed))
+    return ds
+
+
+# --------------------------------------------------------------------- metric
+
+
+def metric_stage(seed: int, rank: int = 1) -> xr.Dataset:
+    """Gbar for linear and erf networks at a random valid Gram matrix (E8).
+
+    Gbar maps the distinct-overlap gradient to the overlap velocity,
+    sigma_dot = -Gbar grad_sigma L; it is the Jacobian of the theory's
+    velocity (``metric.metric_matrix``), not a hand derivation. The
+    effective metric zeroes the columns of loss-invisible overlaps (their
+    gradient vanishes). Structural zeros are entries that vanish at several
+    random Gram matrices.
+    """
+    from . import metric
+
+    root = protocol.experiment_key(seed, "metric_structure")
+    S = metric.random_gram(protocol.stream_key(root, "gram"), rank)
+    labels = overlaps.overlap_labels(rank)
+    acts = ["linear", "erf"]
+    full = np.asarray(metric.metric_matrix(S, rank))
+    eff = np.stack([np.asarray(metric.effective_metric(S, rank, a)) for a in acts])
+    zeros = np.stack(
+        [
+            np.asarray(
+                metric.structural_zeros(rank, a, protocol.stream_key(root, "zeros"))
+            )
+            for a in acts
+        ]
+    )
+    ds = xr.Dataset(
+        {
+            "gram": (("vector", "vector_b"), np.asarray(S)),
+            "metric": (("row", "column"), full),
+            "effective_metric": (("activation", "row", "column"), eff),
+            "structural_zero": (("activation", "row", "column"), zeros),
+            "visible": (
+                ("activation", "column"),
+                np.stack([overlaps.visible(rank, a) for a in acts]),
+            ),
+        },
+        coords={
+            "activation": acts,
+            "row": labels,
+            "column": labels,
+            "vector": network.vector_labels(rank),
+            "vector_b": network.vector_labels(rank),
+        },
+    )
+    store.describe(ds["gram"], "random valid Gram matrix the metric is evaluated at")
+    store.describe(ds["metric"], "Gbar: d sigma_dot / d (-grad_sigma L)")
+    store.describe(
+        ds["effective_metric"], "Gbar with invisible-gradient columns zeroed"
+    )
+    store.describe(ds["structural_zero"], "entry vanishes at every random Gram tried")
+    store.describe(ds["visible"], "column's overlap is loss-visible")
+    ds.attrs.update(store.provenance({"seed": seed, "rank": rank}, seed=seed))
+    return ds
+
+
+# ---------------------------------------------------------------- finite size
+
+
+def finite_size_stage(runs: dict[str, tuple[int, int]], files: dict) -> xr.Dataset:
+    """Gap between simulated and theoretical overlaps against N.
+
+    Args:
+        runs: experiment name -> (N, seed index).
+        files: experiment name -> (overlaps dataset, theory dataset).
+
+    The gap of one run is max over epochs and visible overlaps of
+    |sigma_sim - sigma_theory|. The slope is the least-squares fit of
+    log(gap) on log(N) over all runs; the Gaussian (large-N) limit predicts
+    a slope of -1/2 or steeper.
+    """
+    sizes = sorted({n for n, _ in runs.values()})
+    seeds = sorted({s for _, s in runs.values()})
+    gap = np.full((len(sizes), len(seeds)), np.nan)
+    loss_gap = np.full_like(gap, np.nan)
+    for name, (n, s) in runs.items():
+        ov, th = files[name]
+        method = str(th["method"].values[0])
+        vis = ov["visible"].values
+        sim = ov["sigma"].values[:, vis]
+        pred = th["sigma"].sel({"method": method}).values[:, vis]
+        gap[sizes.index(n), seeds.index(s)] = np.abs(sim - pred).max()
+        pred_loss = th["loss"].sel({"method": method}).values
+        loss_gap[sizes.index(n), seeds.index(s)] = np.abs(
+            ov["loss"].values - pred_loss
+        ).max()
+    x = np.log(np.repeat(sizes, len(seeds)))
+    slope, intercept = np.polyfit(x, np.log(gap.ravel()), 1)
+    ds = xr.Dataset(
+        {
+            "overlap_gap": (("N", "seed"), gap),
+            "loss_gap": (("N", "seed"), loss_gap),
+        },
+        coords={"N": sizes, "seed": seeds},
+    )
+    store.describe(
+        ds["overlap_gap"], "max over epochs, visible overlaps of |sim - theory|"
+    )
+    store.describe(ds["loss_gap"], "max over epochs of |loss_sim - loss_theory|")
+    ds.attrs.update(
+        store.provenance(
+            {"runs": runs},
+            slope=float(slope),
+            intercept=float(intercept),
+            method=method,
+        )
+    )
     return ds

@@ -6,6 +6,9 @@ from lowrank_learning import config as lrl_config
 
 SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
 lrl_config.validate(config, lrl_config.load_schema(SCHEMA))
+# The finite-N check runs through the ordinary stages as derived experiments.
+FINITE_SIZE_RUNS = lrl_config.finite_size_experiments(config)
+config["experiments"].update(FINITE_SIZE_RUNS)
 
 EXPERIMENTS = sorted(config["experiments"])
 FIGURE_FORMATS = ["pdf", "png"]

@@ -110,7 +110,7 @@ def erf_flipflop(train, overlaps, theory):
                 color=style.THEORY[method],
                 label=label,
             )
-    ax_b.set(xscale="log", yscale="log", xlabel="epoch + 1", ylabel="loss")
+    ax_b.set(yscale="log", xlabel="epoch", ylabel="loss (batch of the epoch)")
     ax_b.legend(fontsize=6)
 
     vectors = _final_vectors(train)

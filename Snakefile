@@ -19,6 +19,9 @@ min_version("8.0")
 configfile: os.path.join(workflow.basedir, "config", "config.yaml")
 
 
+report: "workflow/report/workflow.rst"
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/init.smk"
 include: "workflow/rules/train.smk"
@@ -28,9 +31,11 @@ include: "workflow/rules/figures.smk"
 include: "workflow/rules/erf.smk"
 include: "workflow/rules/memory.smk"
 include: "workflow/rules/twins.smk"
+include: "workflow/rules/audit.smk"
 
 
 rule all:
     default_target: True
     input:
         FIGURES,
+        AUDIT,

@@ -96,3 +96,44 @@ def test_workflow_lint_is_clean():
         timeout=300,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+
+def _audit(workdir, claims_file, tmp_path):
+    override = tmp_path / "audit.yaml"
+    override.write_text(
+        yaml.safe_dump({"audit": {"claims": str(claims_file), "enforce": True}})
+    )
+    cmd = [*SNAKEMAKE, "-d", str(workdir), "--cores", "1", "--configfile"]
+    cmd += [str(ROOT / "config/quick.yaml"), str(override)]
+    cmd += ["--forcerun", "audit_claims", "results/audit/claims.md"]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+
+
+def test_corrupting_an_overlap_flips_its_verdict_and_fails_the_audit(built, tmp_path):
+    """The exact map equals the simulation to round-off; editing one simulated
+    overlap by 1e-3 must break claim C1-exact and stop the audit naming it."""
+    import numpy as np
+    import xarray as xr
+
+    registry = yaml.safe_load((ROOT / "config/claims.yaml").read_text())
+    exact = [c for c in registry["claims"] if c["id"] == "C1-exact"]
+    claims_file = tmp_path / "claims.yaml"
+    claims_file.write_text(yaml.safe_dump({"claims": exact}))
+    work = tmp_path / "w"
+    shutil.copytree(built, work, ignore=shutil.ignore_patterns(".snakemake"))
+
+    ok = _audit(work, claims_file, tmp_path)
+    assert ok.returncode == 0, ok.stderr[-3000:]
+    assert "| C1-exact |" in (work / "results/audit/claims.md").read_text()
+
+    path = work / "data/overlaps/linear_filter.nc"
+    ds = xr.load_dataset(path)
+    sigma = ds["sigma"].values.copy()
+    sigma[-1, 0] += 1e-3
+    ds["sigma"] = (ds["sigma"].dims, sigma, ds["sigma"].attrs)
+    ds.to_netcdf(path)
+    assert np.array_equal(xr.load_dataset(path)["sigma"].values, sigma)
+
+    bad = _audit(work, claims_file, tmp_path)
+    assert bad.returncode != 0
+    assert "C1-exact (fail, expected pass)" in bad.stdout + bad.stderr

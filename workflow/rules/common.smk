@@ -41,8 +41,32 @@ def theory_params(wildcards):
     return {k: v for k, v in exp.items() if k not in ("train", "description")}
 
 
+FIGURE_CATEGORIES = {
+    "fig01c": "Linear study",
+    "fig05": "Linear study",
+    "fig12": "Linear study",
+    "fig04abc": "Nonlinear (erf) study",
+    "fig08": "Nonlinear (erf) study",
+    "fig11": "Nonlinear (erf) study",
+    "figS1": "Nonlinear (erf) study",
+    "fig02": "Degeneracy and memory",
+    "fig03": "Degeneracy and memory",
+    "fig06": "Degeneracy and memory",
+    "fig07": "Degeneracy and memory",
+    "fig04def": "Twins",
+    "fig09": "Twins",
+    "fig10": "Twins",
+}
+
+
 def figure_outputs(name):
-    return expand("figures/{name}.{ext}", name=name, ext=FIGURE_FORMATS)
+    """PDF and PNG of a figure; the PNG goes into `snakemake --report` with the
+    caption workflow/report/<name>.rst."""
+    category = FIGURE_CATEGORIES.get(name.split("_")[0], "Other figures")
+    png = report(
+        f"figures/{name}.png", caption=f"../report/{name}.rst", category=category
+    )
+    return [f"figures/{name}.pdf", png]
 
 
 def stage_file(stage, exp):

@@ -310,17 +310,17 @@ def evaluate(claims: list[dict], root=".") -> list[dict]:
         rows.append(
             {
                 "id": c["id"],
-                "statement": c["statement"],
+                "statement": " ".join(str(c["statement"]).split()),
                 "figure": c["figure"],
                 "metric": c["metric"],
                 "measured": value,
                 "compare": c["compare"],
                 "threshold": c["threshold"],
-                "justification": c["justification"],
+                "justification": " ".join(str(c["justification"]).split()),
                 "verdict": verdict,
                 "expected": c["expected"],
                 "as_expected": verdict == c["expected"],
-                "reason": c.get("reason", ""),
+                "reason": " ".join(str(c.get("reason", "")).split()),
                 "note": note,
             }
         )

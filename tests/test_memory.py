@@ -191,7 +191,9 @@ def test_infeasible_degeneracy_target_stops_init_with_the_bound():
     exp = _experiment([{"task": "A", "epochs": 5}])
     exp["network"].update(init="degenerate", degenerate={"uu": 0.1, "mu": 0.8})
     with pytest.raises(
-        ValueError, match=r"uu_target = 0\.1 is infeasible.*raise uu_target to at least"
+        ValueError,
+        match=r"config network\.degenerate = \{uu: 0\.1, mu: 0\.8\}.*"
+        r"uu_target = 0\.1 is infeasible.*raise uu_target to at least",
     ):
         stages.init_stage("test", exp, 0)
 

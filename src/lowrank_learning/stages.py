@@ -74,7 +74,13 @@ def initial_vectors(name: str, net: dict, seed: int) -> np.ndarray:
         from .degeneracy import equivalent_network
 
         targets = net["degenerate"]
-        X = np.asarray(equivalent_network(X, targets["uu"], targets["mu"]))
+        try:
+            X = np.asarray(equivalent_network(X, targets["uu"], targets["mu"]))
+        except ValueError as err:
+            raise ValueError(
+                f"config network.degenerate = {{uu: {targets['uu']}, mu: "
+                f"{targets['mu']}}} cannot be reached from these vectors: {err}"
+            ) from None
     return X
 
 

@@ -11,9 +11,9 @@ smaller than the paper's 2000, and marked so.
 from __future__ import annotations
 
 import argparse
-import resource
-import sys
 import time
+
+from table import emit, peak_memory_row  # benchmarks/table.py
 
 PAPER_EPOCHS = 2000
 
@@ -112,19 +112,8 @@ def main(argv=None):
             "s",
         )
     )
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    rows.append(("peak resident memory of this process", peak, "MiB"))
-
-    lines = [
-        f"| erf study (float32, {jax.devices()[0].platform}) | value | unit |",
-        "|---|---:|---|",
-    ]
-    lines += [f"| {name} | {value:.4g} | {unit} |" for name, value, unit in rows]
-    table = "\n".join(lines)
-    sys.stdout.write(table + "\n")
-    if args.out:
-        with open(args.out, "a") as fh:
-            fh.write(table + "\n\n")
+    rows.append(peak_memory_row())
+    emit(f"erf study (float32, {jax.devices()[0].platform})", rows, args.out)
 
 
 if __name__ == "__main__":

@@ -13,9 +13,9 @@ noisy machine.
 from __future__ import annotations
 
 import argparse
-import resource
-import sys
 import time
+
+from table import emit, peak_memory_row  # benchmarks/table.py
 
 
 def best_of(fn, repeat, warm=None):
@@ -162,20 +162,9 @@ def main(argv=None):
         ),
     )
     rows.append(("E9 theory first_order, 10000 epochs", t, "s"))
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    rows.append(("peak resident memory of this process", peak, "MiB"))
-
+    rows.append(peak_memory_row())
     dtype = "float64" if args.float64 else "float32"
-    lines = [
-        f"| linear study ({dtype}, {jax.devices()[0].platform}) | value | unit |",
-        "|---|---:|---|",
-    ]
-    lines += [f"| {name} | {value:.4g} | {unit} |" for name, value, unit in rows]
-    table = "\n".join(lines)
-    sys.stdout.write(table + "\n")
-    if args.out:
-        with open(args.out, "a") as fh:
-            fh.write(table + "\n\n")
+    emit(f"linear study ({dtype}, {jax.devices()[0].platform})", rows, args.out)
 
 
 if __name__ == "__main__":

@@ -16,11 +16,11 @@ E3 training < 40 s, E4 training < 80 s.
 from __future__ import annotations
 
 import argparse
-import resource
-import sys
 import tempfile
 import time
 from pathlib import Path
+
+from table import emit, peak_memory_row  # benchmarks/table.py
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -62,19 +62,8 @@ def main(argv=None):
                 total += size
                 rows.append((f"{name}: data/{stage}/{name}.nc", size, "MiB"))
             rows.append((f"{name}: disk, all stages", total, "MiB"))
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    rows.append(("peak resident memory of this process", peak, "MiB"))
-
-    lines = [
-        f"| memory study (float64, {jax.devices()[0].platform}) | value | unit |",
-        "|---|---:|---|",
-    ]
-    lines += [f"| {name} | {value:.4g} | {unit} |" for name, value, unit in rows]
-    table = "\n".join(lines)
-    sys.stdout.write(table + "\n")
-    if args.out:
-        with open(args.out, "a") as fh:
-            fh.write(table + "\n\n")
+    rows.append(peak_memory_row())
+    emit(f"memory study (float64, {jax.devices()[0].platform})", rows, args.out)
 
 
 if __name__ == "__main__":

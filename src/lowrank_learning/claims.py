@@ -236,6 +236,17 @@ def invariant_drift_in_phases(src, experiment, phases):
     return float(np.abs(inv - inv[0]).max())
 
 
+@metric
+def decoding_accuracy(src, stage, features, noise="without"):
+    """Mean cross-validated accuracy of decoding the twins' history (E6) from
+    a feature set ('visible', 'invisible', or 'both' for the larger of the
+    two) at a stage ('start', 'after_ab', 'after_c')."""
+    acc = src["twins/decoding"]["accuracy_mean"].sel(stage=stage, noise=noise)
+    if features == "both":
+        return float(acc.max())
+    return float(acc.sel(features=features))
+
+
 # ------------------------------------------------------------------ the audit
 
 

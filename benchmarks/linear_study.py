@@ -18,10 +18,9 @@ import time
 from table import emit, peak_memory_row  # benchmarks/table.py
 
 
-def best_of(fn, repeat, warm=None):
-    """Best wall time of ``repeat`` calls after one warm-up call (``warm`` when
-    given: a cheaper call that compiles the same shapes)."""
-    (warm or fn)()
+def best_of(fn, repeat):
+    """Best wall time of ``repeat`` calls after one warm-up call that compiles."""
+    fn()
     times = []
     for _ in range(repeat):
         t0 = time.perf_counter()
@@ -126,40 +125,22 @@ def main(argv=None):
     rows.append(("baseline: dense N x N NumPy loop epoch", t * 1e3, "ms"))
     rows.append(("baseline / our training epoch", t / epoch_sim, "x"))
 
-    # whole runs
+    # whole runs, each timed on its second call (the first compiles its shapes)
     prot = experiment(1, 2000)
-    t = best_of(
-        lambda: train.train(X0, prot, trials, 1, "linear", 100),
-        1,
-        warm=lambda: train.train(X0, experiment(1, 200), trials, 1, "linear", 100),
-    )
+    t = best_of(lambda: train.train(X0, prot, trials, 1, "linear", 100), 1)
     rows.append(("E1 full training, 2000 epochs", t, "s"))
     for method in theory.METHODS:
         t = best_of(
-            lambda m=method: theory.run_descent(m, S0, prot, trials, 1, "linear"),
-            1,
-            warm=lambda m=method: theory.run_descent(
-                m, S0, prot200, trials, 1, "linear"
-            ),
+            lambda m=method: theory.run_descent(m, S0, prot, trials, 1, "linear"), 1
         )
         rows.append((f"E1 theory {method}, 2000 epochs", t, "s"))
     X2 = network.init_vectors(key, 500, 2)
     prot9 = experiment(2, 10000)
-    t = best_of(
-        lambda: train.train(X2, prot9, trials, 2, "linear", 1000, chunk=500),
-        1,
-        warm=lambda: train.train(
-            X2, experiment(2, 500), trials, 2, "linear", 1000, chunk=500
-        ),
-    )
+    t = best_of(lambda: train.train(X2, prot9, trials, 2, "linear", 1000, chunk=500), 1)
     rows.append(("E9 full training, 10000 epochs", t, "s"))
     S2 = np.asarray(jnp.asarray(X2).T @ X2 / 500)
     t = best_of(
-        lambda: theory.run_descent("first_order", S2, prot9, trials, 2, "linear"),
-        1,
-        warm=lambda: theory.run_descent(
-            "first_order", S2, experiment(2, 1000), trials, 2, "linear"
-        ),
+        lambda: theory.run_descent("first_order", S2, prot9, trials, 2, "linear"), 1
     )
     rows.append(("E9 theory first_order, 10000 epochs", t, "s"))
     rows.append(peak_memory_row())

@@ -137,3 +137,17 @@ def test_corrupting_an_overlap_flips_its_verdict_and_fails_the_audit(built, tmp_
     bad = _audit(work, claims_file, tmp_path)
     assert bad.returncode != 0
     assert "C1-exact (fail, expected pass)" in bad.stdout + bad.stderr
+
+
+def test_report_has_every_figure_and_the_claims_table(built):
+    report = built / "report.html"
+    result = _snakemake(built, "--report", str(report))
+    assert result.returncode == 0, result.stderr[-3000:]
+    html = report.read_text(errors="replace")
+    for name in (
+        "fig05_linear_filter.png",
+        "fig11_metric_structure.png",
+        "fig04def_twins.png",
+        "claims.html",
+    ):
+        assert name in html, name

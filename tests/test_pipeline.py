@@ -76,10 +76,11 @@ def test_editing_one_lr_reruns_only_that_chain(built, tmp_path):
 
 
 def test_missing_input_fails_with_the_path(built, tmp_path):
-    """A stage script run on a deleted input names the missing file."""
+    """A stage whose input is gone (and may not be remade) names the file."""
     work = tmp_path / "w"
     shutil.copytree(built / "data", work / "data")
     (work / "data/train/linear_filter.nc").unlink()
+    (work / "data/overlaps/linear_filter.nc").unlink()
     result = _snakemake(
         work, "data/overlaps/linear_filter.nc", "--allowed-rules", "extract_overlaps"
     )

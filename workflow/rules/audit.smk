@@ -30,7 +30,7 @@ rule audit_claims:
     resources:
         mem_mb=1000,
     params:
-        claims=CLAIMS,
+        claims=canonical(CLAIMS),
         enforce=config["audit"]["enforce"],
     script:
         "../../scripts/audit_claims.py"

@@ -1,5 +1,6 @@
 # Shared helpers: config validation, experiment lists, per-rule parameters.
 
+import json
 from pathlib import Path
 
 from lowrank_learning import config as lrl_config
@@ -20,25 +21,39 @@ wildcard_constraints:
     exp="|".join(EXPERIMENTS) or "no-experiments",
 
 
+def canonical(value):
+    """The value with every mapping's keys sorted, recursively.
+
+    Snakemake compares params by their representation, so the same settings
+    written in another key order (e.g. a config dumped by yaml.safe_dump)
+    must not look like a change and rerun the workflow.
+    """
+    return json.loads(json.dumps(value, sort_keys=True))
+
+
 def experiment(wildcards):
     return config["experiments"][wildcards.exp]
 
 
 def init_params(wildcards):
     exp = experiment(wildcards)
-    return {"network": exp["network"], "float64": exp["float64"]}
+    return canonical({"network": exp["network"], "float64": exp["float64"]})
 
 
 def train_params(wildcards):
     """Everything training depends on; theory settings excluded on purpose."""
     exp = experiment(wildcards)
-    return {k: v for k, v in exp.items() if k not in ("theory", "description")}
+    return canonical(
+        {k: v for k, v in exp.items() if k not in ("theory", "description")}
+    )
 
 
 def theory_params(wildcards):
     """Everything the theory depends on; training bookkeeping excluded."""
     exp = experiment(wildcards)
-    return {k: v for k, v in exp.items() if k not in ("train", "description")}
+    return canonical(
+        {k: v for k, v in exp.items() if k not in ("train", "description")}
+    )
 
 
 FIGURE_CATEGORIES = {

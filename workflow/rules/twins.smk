@@ -15,11 +15,13 @@ FIGURES += (
 
 # Everything the training depends on: decoding and figure keys are left out,
 # so changing them reruns only the decoding and the figures.
-TWINS_TRAINING = {
-    k: v
-    for k, v in TWINS.items()
-    if k not in ("description", "decoding", "example_pair")
-}
+TWINS_TRAINING = canonical(
+    {
+        k: v
+        for k, v in TWINS.items()
+        if k not in ("description", "decoding", "example_pair")
+    }
+)
 
 
 rule train_twins:
@@ -58,7 +60,7 @@ rule decode_twins:
         mem_mb=1000,
     params:
         seed=config["seed"],
-        decoding=TWINS["decoding"],
+        decoding=canonical(TWINS["decoding"]),
     script:
         "../../scripts/decode_twins.py"
 

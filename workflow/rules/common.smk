@@ -76,10 +76,11 @@ FIGURE_CATEGORIES = {
 
 def figure_outputs(name):
     """PDF and PNG of a figure; the PNG goes into `snakemake --report` with the
-    caption workflow/report/<name>.rst."""
+    caption workflow/report/<name>.rst (report() resolves it from the main
+    Snakefile here, as this helper is not inside a rule)."""
     category = FIGURE_CATEGORIES.get(name.split("_")[0], "Other figures")
     png = report(
-        f"figures/{name}.png", caption=f"../report/{name}.rst", category=category
+        f"figures/{name}.png", caption=f"workflow/report/{name}.rst", category=category
     )
     return [f"figures/{name}.pdf", png]
 

@@ -24,6 +24,8 @@ TWINS_TRAINING = canonical(
 )
 
 
+# The longest job of the workflow (about 25 minutes at paper scale on 2
+# cores): started first, it runs beside everything else instead of after it.
 rule train_twins:
     output:
         "data/twins/training.nc",
@@ -31,6 +33,7 @@ rule train_twins:
         "logs/twins/train_twins.log",
     benchmark:
         "results/benchmarks/twins/train_twins.tsv"
+    priority: 10
     conda:
         "../../environment.yml"
     threads: 1

@@ -354,17 +354,19 @@ def markdown_table(rows: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _write_text(path, text: str):
+    """Write a text file atomically (temporary file, then rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text)
+    tmp.replace(path)
+
+
 def write_reports(rows: list[dict], json_path, md_path):
     """Write claims.json and claims.md atomically."""
-    for path, text in (
-        (json_path, json.dumps(rows, indent=2, default=float) + "\n"),
-        (md_path, markdown_table(rows)),
-    ):
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(text)
-        tmp.replace(path)
+    _write_text(json_path, json.dumps(rows, indent=2, default=float) + "\n")
+    _write_text(md_path, markdown_table(rows))
 
 
 def unexpected(rows: list[dict]) -> list[dict]:
@@ -400,7 +402,4 @@ def write_html(rows: list[dict], path):
         + "".join(body)
         + "</table></body></html>\n"
     )
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text)
-    tmp.replace(path)
+    _write_text(path, text)

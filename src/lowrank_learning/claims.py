@@ -117,13 +117,11 @@ def filter_solution_gap(src, experiment):
     exp = store.experiment_config(ov)
     task = exp["tasks"][exp["phases"][-1]["task"]]
     a, c = task["a_star"], task["c_star"]
-    s = ov["sigma"].isel(epoch=-1)
-    measured = [
-        float(s.sel(overlap="zm")),
-        float(s.sel(overlap="zu") * s.sel(overlap="vm")),
-        float(s.sel(overlap="vu")),
-    ]
-    return float(np.max(np.abs(np.subtract(measured, [a, a * (1 - c), 1 - c]))))
+    from .memory import identifiable_coordinates
+
+    # (sigma_zm, sigma_vu, sigma_zu sigma_vm) and their analytic values
+    measured = identifiable_coordinates(ov["sigma"].values[-1], ov["overlap"].values)
+    return float(np.max(np.abs(measured - np.array([a, 1 - c, a * (1 - c)]))))
 
 
 @metric

@@ -7,6 +7,7 @@ import json
 import matplotlib.pyplot as plt
 import numpy as np
 
+from ..memory import identifiable_coordinates
 from . import style
 
 
@@ -168,23 +169,18 @@ def _solution_panel(ax, train, overlaps, theory):
     """(f) final sigma_zm, sigma_zu sigma_vm, sigma_vu against the analytic values."""
     cfg = _task_params(train)
     a_star, c_star = cfg["a_star"], cfg["c_star"]
-    sig = overlaps["sigma"].isel(epoch=-1)
-    sim = [
-        float(sig.sel(overlap="zm")),
-        float(sig.sel(overlap="zu") * sig.sel(overlap="vm")),
-        float(sig.sel(overlap="vu")),
-    ]
+    labels = overlaps["overlap"].values
+    # identifiable_coordinates orders them (zm, vu, zu vm); the panel shows
+    # (zm, zu vm, vu)
+    order = [0, 2, 1]
+    sim = identifiable_coordinates(overlaps["sigma"].values[-1], labels)[order]
     target = [a_star, a_star * (1 - c_star), 1 - c_star]
     names = [r"$\sigma_{zm}$", r"$\sigma_{zu}\sigma_{vm}$", r"$\sigma_{vu}$"]
     x = np.arange(3)
     ax.bar(x - 0.2, sim, width=0.4, color="0.3", label="simulation, final")
     if "first_order" in theory["method"].values:
-        th = theory["sigma"].sel({"method": "first_order"}).isel(epoch=-1)
-        pred = [
-            float(th.sel(overlap="zm")),
-            float(th.sel(overlap="zu") * th.sel(overlap="vm")),
-            float(th.sel(overlap="vu")),
-        ]
+        th = theory["sigma"].sel({"method": "first_order"}).values[-1]
+        pred = identifiable_coordinates(th, labels)[order]
         ax.bar(
             x + 0.2,
             pred,

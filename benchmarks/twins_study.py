@@ -11,7 +11,10 @@ t_max 20: 400 steps) unless overridden. For each network count it reports
   network, the flip-flop alone) and in phase C (teacher);
 - where the time of a phase C epoch goes: drawing the trials (the teacher's
   own reduced rollout included), the forward reduced rollout of every
-  network, and its gradient (forward + backward, ``theory.sym_gradient``);
+  network, and its gradient (forward + backward, ``theory.sym_gradient``,
+  the hand-written rank-1 adjoint);
+- the baseline in the same run: the same gradient by autodiff of the
+  reduced loss (``theory.autodiff_sym_gradient``) and its cost ratio;
 - the projected time of the paper's protocol (30000 + 30000 epochs).
 """
 
@@ -92,16 +95,22 @@ def main(argv=None):
             lambda s, b: theory.sym_gradient(s, b, task, 1, "erf"), in_axes=(0, None)
         )
     )
+    autodiff = jax.jit(
+        jax.vmap(
+            lambda s, b: theory.autodiff_sym_gradient(s, b, task, 1, "erf"),
+            in_axes=(0, None),
+        )
+    )
     batch = sample(roots["C"])
 
     dtype = "float64" if args.float64 else "float32"
     print(f"twins epochs, batch {args.batch}, {task.steps} steps, {dtype}")
     header = (
         "| networks | A/B epochs/s | C epochs/s | C: trials ms | C: forward ms "
-        "| C: gradient ms | paper protocol (min) |"
+        "| C: gradient ms | autodiff gradient ms (ratio) | paper protocol (min) |"
     )
     print(header)
-    print("|" + "---|" * 7)
+    print("|" + "---|" * 8)
     for n in args.networks:
         S = gram_from_sigma(jnp.asarray(sigma0[np.arange(n) % 10]), 1)
 
@@ -118,12 +127,14 @@ def main(argv=None):
         t_sample = best_of(sample, args.repeat, roots["C"])
         t_fwd = best_of(loss, args.repeat, S, batch)
         t_grad = best_of(grad, args.repeat, S, batch)
+        t_auto = best_of(autodiff, args.repeat, S, batch)
 
         rate_ab, rate_c = args.epochs / t_ab, args.epochs / t_c
         paper = (setup.epochs_ab / rate_ab + setup.epochs_c / rate_c) / 60
         print(
             f"| {n} | {rate_ab:.1f} | {rate_c:.1f} | {1e3 * t_sample:.1f} "
-            f"| {1e3 * t_fwd:.1f} | {1e3 * t_grad:.1f} | {paper:.0f} |"
+            f"| {1e3 * t_fwd:.1f} | {1e3 * t_grad:.1f} "
+            f"| {1e3 * t_auto:.1f} ({t_auto / t_grad:.1f} x) | {paper:.0f} |"
         )
 
 

@@ -14,7 +14,9 @@ visible overlaps, sigma_vis <- sigma_vis - lr dL/dsigma_vis (direct).
 A comes from autodiff of the reduced network's loss with respect to the full
 symmetric S: G = dL/dS treats S_ab and S_ba as separate inputs and
 A = (G + G^T) / 2, so A_ab = (1/2) dL/dsigma_ab off the diagonal and
-A_aa = dL/dsigma_aa, with no hand-written factors.
+A_aa = dL/dsigma_aa. For rank 1 the same A comes from the hand-written
+adjoint of ``adjoint.py`` (equal to autodiff to round-off, and several
+times cheaper for many networks at once).
 
 For linear networks exact_map reproduces the simulation to round-off. The
 first-order map differs from it by exactly 4 lr^2 A S A per epoch, so it

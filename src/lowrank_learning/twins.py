@@ -48,9 +48,12 @@ scaled-down runs (batch 32, lr_c 0.001 and 0.002) decision-trained twins left
 the PSD cone during phase C (smallest eigenvalue -0.55, then uu < 0 and an
 indefinite {m, u} block, so 1 + pi Delta / 2 < 0) and the loss became NaN
 at tau = lr * epochs ~ 1, in float32 and float64 alike; the paper config
-therefore uses exact_map. At paper scale (20 networks, 60000 epochs, 128
-trials of 400 steps) a run takes over an hour on 2 CPU cores; see
-``benchmarks/twins_study.py``.
+therefore uses exact_map.
+
+Cost: the gradient is the hand-written rank-1 adjoint of ``adjoint`` (through
+``theory.sym_gradient``): one forward and one reverse scan of 400 steps over
+all networks and trials. ``benchmarks/twins_study.py`` times epochs for 1, 10
+and 20 networks and splits an epoch into trials, forward and gradient.
 """
 
 from __future__ import annotations

@@ -43,19 +43,8 @@ import jax.numpy as jnp
 from jaxtyping import Array, Float
 
 from .network import activation as _activation
+from .overlaps import input_states
 from .tasks import Batch, Task
-
-
-def _input_states(inputs: Float[Array, "B T"], dt: float):
-    """k_m[t] for t = 0..T, shape (T + 1, B): the S-independent coordinate."""
-
-    def step(k_m, x_t):
-        k_m = k_m + dt * (-k_m + x_t)
-        return k_m, k_m
-
-    zero = jnp.zeros(inputs.shape[0], dtype=inputs.dtype)
-    _, km_next = jax.lax.scan(step, zero, inputs.T)
-    return jnp.concatenate([zero[None], km_next])
 
 
 def rank1_loss_and_gradient(
@@ -77,7 +66,9 @@ def rank1_loss_and_gradient(
     dt = task.dt
     mm, mu, uu = S[0, 0], S[1, 0], S[1, 1]
     vm, vu, zm, zu = S[2, 0], S[2, 1], S[3, 0], S[3, 1]
-    km = _input_states(batch.inputs.astype(S.dtype), dt)
+    km = input_states(
+        batch.inputs.astype(jnp.promote_types(S.dtype, batch.inputs.dtype)), dt
+    )
 
     def gain(k_m, k):
         """g and dg/d delta at the state (k_m, k)."""

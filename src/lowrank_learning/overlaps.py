@@ -133,6 +133,21 @@ def gaussian_gain(delta: Array) -> Array:
     return 1.0 / jnp.sqrt(1.0 + jnp.pi * delta / 2.0)
 
 
+def input_states(inputs: Float[Array, "B T"], dt: float) -> Float[Array, "T1 B"]:
+    """k_m[t] for t = 0..T, k_m[0] = 0: the coordinate along m, driven by x only.
+
+    k_m[t+1] = k_m[t] + dt (-k_m[t] + x[t]); it does not depend on S.
+    """
+
+    def step(k_m, x_t):
+        k_m = k_m + dt * (-k_m + x_t)
+        return k_m, k_m
+
+    zero = jnp.zeros(inputs.shape[0], dtype=inputs.dtype)
+    _, km_next = jax.lax.scan(step, zero, inputs.T)
+    return jnp.concatenate([zero[None], km_next])
+
+
 def reduced_rollout(
     S: Float[Array, "P P"],
     inputs: Float[Array, "B T"],
@@ -176,13 +191,8 @@ def reduced_rollout(
         return gaussian_gain(delta)
 
     # k_m[t+1] for every step, and k_m[t] (the state the step starts from)
-    def input_step(k_m, x_t):
-        k_m = k_m + dt * (-k_m + x_t)
-        return k_m, k_m
-
-    zero = jnp.zeros(batch, dtype=S.dtype)
-    _, km_next = jax.lax.scan(input_step, zero, inputs.T)
-    km_now = jnp.concatenate([zero[None], km_next[:-1]])
+    km = input_states(inputs.astype(jnp.promote_types(S.dtype, inputs.dtype)), dt)
+    km_now, km_next = km[:-1], km[1:]
 
     def recurrent_step(k_r, k_m):
         drive = gain(k_m, k_r)[:, None] * (

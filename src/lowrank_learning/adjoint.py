@@ -17,23 +17,26 @@ obeys the *linear* backward recurrence
     lambda_T = e[T-1] o_T,   lambda_t = e[t-1] o_t + J_t lambda_{t+1}
     o_t = g_t zu + r_t g'_t,   J_t = 1 - dt + dt (g_t vu + d_t g'_t),
 
-whose coefficients depend only on the forward states. So only the forward
-recurrence is stepped one time point at a time; o, J, and every parameter
-derivative are array expressions over all (t, trial) at once, and the
-backward recurrence is a two-operation scan. With rho_t = dt lambda_{t+1} and
-w_t = e[t-1] r_t + rho_t d_t (the weight of dg_t/d delta_t = -(pi/4) g_t^3):
+whose coefficients depend only on the forward states. The forward scan keeps
+only k[t]; one reverse scan then recomputes each state's gain, steps lambda
+and accumulates, per trial, the loss and the seven derivatives, so no other
+(T, trials) array is ever materialised (for 20 networks at once that memory
+traffic cost more than the scans themselves). With rho_t = dt lambda_{t+1}
+(rho_T = 0) and w_t = (e[t-1] r_t + rho_t d_t) dg_t/d delta_t, where
+dg/d delta = -(pi/4) g^3:
 
     dL/dzm = sum e[t-1] g_t k_m[t]       dL/dzu = sum e[t-1] g_t k[t]
     dL/dvm = sum rho_t g_t k_m[t]        dL/dvu = sum rho_t g_t k[t]
-    dL/dmm = sum w_t g_t' k_m^2          dL/dmu = sum w_t g_t' 2 k_m k
-    dL/duu = sum w_t g_t' k^2            (g_t' here is dg_t/d delta_t)
+    dL/dmm = sum w_t k_m[t]^2            dL/dmu = sum 2 w_t k_m[t] k[t]
+    dL/duu = sum w_t k[t]^2
 
+summed over t = 1..T and trials (the state t = 0 is zero and adds nothing),
 and A = sym(dL/dS) has A_aa = dL/dsigma_aa and A_ab = (1/2) dL/dsigma_ab, the
 convention of ``theory.sym_gradient`` (zv, vv and zz do not enter: their
 entries are 0). The result equals autodiff of ``theory.reduced_loss`` up to
-round-off (tested in float64); autodiff of the scan stores and replays every
-step's intermediates, which made the 20-network gradient of the twins study
-10x the cost of its forward pass.
+round-off (tested in float64). Autodiff of the scan stores and replays every
+step's intermediates: for the twins study's 20 networks its gradient cost 10x
+the forward pass, the adjoint's about 1.4x (``benchmarks/twins_study.py``).
 """
 
 from __future__ import annotations

@@ -336,19 +336,31 @@ def evaluate(claims: list[dict], root=".") -> list[dict]:
     return rows
 
 
+COLUMNS = ("id", "claim", "measured", "threshold", "verdict", "expected", "figure")
+"""Columns of the claims table, in the markdown and the HTML version alike."""
+
+
+def _cells(r: dict) -> list[str]:
+    """One claim's row as text, in ``COLUMNS`` order."""
+    return [
+        r["id"],
+        r["statement"],
+        f"{r['measured']:.4g}",
+        f"{r['compare']} {r['threshold']:g}",
+        r["verdict"],
+        r["expected"],
+        r["figure"],
+    ]
+
+
 def markdown_table(rows: list[dict]) -> str:
     """The claims table: claim, measured value, threshold, verdict, figure."""
-    lines = [
-        "| id | claim | measured | threshold | verdict | expected | figure |",
-        "|---|---|---:|---|---|---|---|",
-    ]
+    lines = ["| " + " | ".join(COLUMNS) + " |", "|---|---|---:|---|---|---|---|"]
     for r in rows:
-        flag = "" if r["as_expected"] else " **UNEXPECTED**"
-        lines.append(
-            f"| {r['id']} | {r['statement']} | {r['measured']:.4g} | "
-            f"{r['compare']} {r['threshold']:g} | {r['verdict']}{flag} | "
-            f"{r['expected']} | {r['figure']} |"
-        )
+        cells = _cells(r)
+        if not r["as_expected"]:
+            cells[4] += " **UNEXPECTED**"
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -373,27 +385,14 @@ def unexpected(rows: list[dict]) -> list[dict]:
 
 def write_html(rows: list[dict], path):
     """The claims table as a small standalone HTML page (for the report)."""
-    head = "".join(
-        f"<th>{h}</th>"
-        for h in (
-            "id",
-            "claim",
-            "measured",
-            "threshold",
-            "verdict",
-            "expected",
-            "figure",
-        )
-    )
+    head = "".join(f"<th>{h}</th>" for h in COLUMNS)
     body = []
     for r in rows:
         color = "#e6f4ea" if r["as_expected"] else "#fce8e6"
-        body.append(
-            f"<tr style='background:{color}'><td>{r['id']}</td><td>{r['statement']}"
-            f"<br><small>{r['justification']}</small></td><td>{r['measured']:.4g}</td>"
-            f"<td>{r['compare']} {r['threshold']:g}</td><td>{r['verdict']}</td>"
-            f"<td>{r['expected']}</td><td>{r['figure']}</td></tr>"
-        )
+        cells = _cells(r)
+        cells[1] += f"<br><small>{r['justification']}</small>"
+        tds = "".join(f"<td>{c}</td>" for c in cells)
+        body.append(f"<tr style='background:{color}'>{tds}</tr>")
     text = (
         "<html><body><table border='1' cellpadding='4' style='border-collapse:"
         f"collapse;font-family:sans-serif;font-size:12px'><tr>{head}</tr>"
